@@ -1,0 +1,296 @@
+"""The ``clusterkg`` command. Thin: it parses arguments and calls the modules below."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from clusterkg.config import Settings
+from clusterkg.sources import PREFIXES
+
+err = Console(stderr=True)
+
+EXPORT_FORMATS = {
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "ttl": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@click.group()
+@click.option(
+    "--store",
+    envvar="CLUSTERKG_STORE",
+    default=None,
+    help="Store directory (embedded) or SPARQL query endpoint URL (remote).",
+)
+@click.version_option(package_name="clusterkg")
+@click.pass_context
+def main(ctx: click.Context, store: str | None) -> None:
+    """clusterkg: a knowledge graph of industrial clusters, SME networks and value chains."""
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = Settings.from_env(store=store)
+
+
+# -- build and validate --------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (faster, fewer triples).")
+@click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not for publishing).")
+@click.pass_context
+def build(ctx: click.Context, no_reason: bool, no_validate: bool) -> None:
+    """Load ontology/ and data/, reason, validate, and publish a new store.
+
+    The new store replaces the served one only if every step passes.
+    """
+    from clusterkg.build import BuildError, run_build
+
+    settings = _settings(ctx)
+    if settings.is_remote:
+        raise click.UsageError("build writes the embedded store; use `push` for a remote one")
+    steps = ["load", "reason", "validate", "docs", "publish"]
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("build", total=len(steps), detail="")
+
+        def on_step(name: str) -> None:
+            progress.update(
+                task,
+                description=name,
+                detail="",
+                completed=steps.index(name) if name in steps else 0,
+            )
+
+        def on_file(path: Path) -> None:
+            progress.update(task, detail=path.name)
+
+        try:
+            report = run_build(
+                settings,
+                reason=not no_reason,
+                validate=not no_validate,
+                on_step=on_step,
+                on_file=on_file,
+            )
+        except BuildError as exc:
+            progress.stop()
+            err.print(
+                f"[red]build failed at step '{exc.step}'[/red]; the served store is unchanged."
+            )
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        progress.update(task, completed=len(steps), description="done", detail="")
+    total = sum(report.triples.values())
+    err.print(
+        f"built {report.build_id}: {total} triples in {len(report.triples)} graphs "
+        f"({report.inferred} inferred, {report.warnings} SHACL warnings) from {report.files} files"
+    )
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--warnings/--no-warnings", default=True, help="Show warnings as well as violations.")
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], warnings: bool) -> None:
+    """Check the data (or FILES) against the SHACL shapes; exit 1 on violations."""
+    from clusterkg.validate_cmd import validate_files
+
+    settings = _settings(ctx)
+    report = validate_files(settings.root, list(files))
+    click.echo(report.format_text() if warnings else report.format_text(include_warnings=False))
+    sys.exit(1 if report.violations else 0)
+
+
+# -- query ---------------------------------------------------------------------------------
+
+
+def _short(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        for prefix, iri in PREFIXES.items():
+            if term.value.startswith(iri) and len(term.value) > len(iri):
+                return f"{prefix}:{term.value[len(iri) :]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return "" if term is None else str(term)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.File("r"))
+@click.option("-e", "--expression", help="The query text (instead of FILE).")
+@click.option("--endpoint", help="Run against this SPARQL endpoint instead of the store.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json", "xml"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--timeout", type=float, help="Seconds before the query is stopped.")
+@click.pass_context
+def query(
+    ctx: click.Context,
+    file: click.File | None,
+    expression: str | None,
+    endpoint: str | None,
+    fmt: str,
+    timeout: float | None,
+) -> None:
+    """Run a SPARQL query from FILE (e.g. queries/NAME.rq) or -e TEXT."""
+    from clusterkg.guard import QueryRefused, QuerySyntaxError
+    from clusterkg.query import QueryFailed, QueryService, QueryTimeout
+
+    if (file is None) == (expression is None):
+        raise click.UsageError("give a query FILE or -e TEXT (one of them)")
+    text = expression if expression is not None else file.read()  # type: ignore[union-attr]
+    settings = _settings(ctx)
+    if endpoint:
+        settings = settings.with_(store=endpoint)
+    service = QueryService(settings)
+    bindings_format = "json" if fmt == "table" else fmt
+    try:
+        _, answer = service.execute(
+            text, bindings_format=bindings_format, graph_format="ttl", timeout=timeout
+        )
+    except QuerySyntaxError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (QueryRefused, QueryTimeout, QueryFailed) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        service.close()
+    if answer.kind != "bindings" or fmt != "table":
+        if answer.kind == "boolean" and fmt == "table":
+            click.echo((json.loads(answer.body)["boolean"] and "true") or "false")
+        else:
+            sys.stdout.buffer.write(answer.body)
+            if not answer.body.endswith(b"\n"):
+                sys.stdout.buffer.write(b"\n")
+    else:
+        parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+        names = [v.value for v in parsed.variables]
+        table = Table(*names, show_lines=False)
+        for sol in parsed:
+            table.add_row(*(_short(sol[n]) for n in names))
+        Console().print(table)
+    if answer.truncated:
+        err.print(f"[yellow]answer cut at {settings.max_rows} rows[/yellow]")
+
+
+# -- export, stats, push -------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(EXPORT_FORMATS)),
+    default="nq",
+    show_default=True,
+)
+@click.option("--asserted-only", is_flag=True, help="Leave out the reasoner's inferred triples.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, asserted_only: bool) -> None:
+    """Write the whole published graph to stdout."""
+    from clusterkg.publish import export_bytes
+
+    sys.stdout.buffer.write(export_bytes(_settings(ctx), EXPORT_FORMATS[fmt], asserted_only))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Triples per graph and entities per class."""
+    from clusterkg.publish import store_stats
+
+    data = store_stats(_settings(ctx))
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    graphs = Table("graph", "triples")
+    for g, n in data["graphs"].items():
+        graphs.add_row(_short(ox.NamedNode(g)), str(n))
+    graphs.add_row("[bold]all[/bold]", str(data["total"]))
+    classes = Table("class", "entities")
+    for c, n in data["classes"].items():
+        classes.add_row(_short(ox.NamedNode(c)), str(n))
+    console = Console()
+    console.print(graphs)
+    console.print(classes)
+
+
+@main.command()
+@click.option("--endpoint", required=True, help="The remote store's SPARQL query endpoint.")
+@click.option("--update", "update_url", help="Its update endpoint (guessed from --endpoint).")
+@click.option("--gsp", "gsp_url", help="Its Graph Store Protocol endpoint (guessed if known).")
+@click.pass_context
+def push(ctx: click.Context, endpoint: str, update_url: str | None, gsp_url: str | None) -> None:
+    """Publish the built graph into a remote store, graph by graph (each replaced)."""
+    from clusterkg.publish import push_to_remote
+    from clusterkg.store import StoreError
+
+    try:
+        counts = push_to_remote(
+            _settings(ctx),
+            endpoint,
+            update_url,
+            gsp_url,
+            on_graph=lambda g, n: err.print(f"pushed {n} triples to {g}"),
+        )
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    err.print(f"pushed {sum(counts.values())} triples in {len(counts)} graphs to {endpoint}")
+
+
+# -- serve ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=0,
+    type=int,
+    help="Serve with gunicorn and this many worker processes (0: a threaded server).",
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Serve the SPARQL endpoint and the linked-data browser."""
+    settings = _settings(ctx)
+    url = f"http://{host}:{port}/"
+    err.print(f"clusterkg is serving {settings.store} at [bold]{url}[/bold] (SPARQL: {url}sparql)")
+    if workers > 0:
+        from clusterkg.web.gunicorn_app import run_gunicorn
+
+        run_gunicorn(settings, host, port, workers)
+        return
+    from clusterkg.web import create_app
+
+    app = create_app(settings)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Running queries in worker processes, so that a time limit really stops them.
+
+A pyoxigraph query cannot be interrupted from Python: a thread that waits for it can give up,
+but the query goes on using a core. So public queries on the embedded store run in a small
+pool of worker processes, each with the current build open read-only; when a query overruns
+its limit, its worker is killed and replaced, and the caller gets :class:`QueryTimeout`.
+The answer is serialised in the worker and crosses the pipe as bytes, which is the cheapest
+form to hand to an HTTP response.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from clusterkg.results import Answer, serialize
+from clusterkg.store import CurrentStore, StoreError
+
+
+class QueryTimeout(Exception):
+    """The query ran past its time limit and was stopped."""
+
+
+class QueryFailed(Exception):
+    """The engine could not answer (an evaluation error, a failed SERVICE call, no store)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to run, with the dataset and the output format already decided."""
+
+    sparql: str
+    fmt: str
+    max_rows: int | None = None
+    union: bool = True
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+def run_job(current: CurrentStore, job: Job) -> Answer:
+    """Run a job on the embedded store in this process (what a worker does)."""
+    store = current.get()
+    result = store.query(
+        job.sparql,
+        union=job.union,
+        default_graphs=job.default_graphs or None,
+        named_graphs=job.named_graphs or None,
+    )
+    return serialize(result, job.fmt, job.max_rows)
+
+
+def _worker_main(conn: Connection, store_dir: str) -> None:
+    current = CurrentStore(Path(store_dir))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", run_job(current, job)))
+        except SyntaxError as exc:
+            conn.send(("syntax", str(exc)))
+        except StoreError as exc:
+            conn.send(("store", str(exc)))
+        except Exception as exc:  # the engine's own errors, reported to the caller
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.SpawnContext, store_dir: Path) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main,
+            args=(child, str(store_dir)),
+            daemon=True,
+            name="clusterkg-query-worker",
+        )
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of query worker processes over the embedded store's current build."""
+
+    def __init__(self, store_dir: Path, size: int = 2) -> None:
+        self.store_dir = store_dir
+        self.size = max(1, size)
+        self._ctx = mp.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        for _ in range(self.size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, self.store_dir)
+        with self._lock:
+            self._all.append(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+        return self._spawn()
+
+    def run(self, job: Job, timeout: float) -> Answer:
+        """Run ``job``; the time spent waiting for a free worker counts against ``timeout``."""
+        deadline = time.monotonic() + timeout
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryTimeout(
+                f"no query worker became free within {timeout:g} s (the server is busy)"
+            ) from None
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(deadline - time.monotonic(), 0.0)):
+                worker = self._replace(worker)
+                raise QueryTimeout(
+                    f"the query ran longer than the {timeout:g} s limit and was stopped"
+                )
+            status, payload = worker.conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
+            worker = self._replace(worker)
+            raise QueryFailed("the query worker stopped unexpectedly; try again") from None
+        finally:
+            self._idle.put(worker)
+        if status == "ok":
+            return payload
+        if status == "syntax":
+            raise SyntaxError(payload)
+        raise QueryFailed(payload)
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = self._all, []
+        for worker in workers:
+            worker.kill()
