@@ -196,6 +196,43 @@ def query(
         err.print(f"[yellow]answer cut at {settings.max_rows} rows[/yellow]")
 
 
+@main.command()
+@click.option("--record", is_flag=True,
+              help="Write each answer as the expected result (review the diff before committing).")
+@click.argument("names", nargs=-1)
+@click.pass_context
+def questions(ctx: click.Context, record: bool, names: tuple[str, ...]) -> None:
+    """Run the competency questions in queries/ and compare with their expected answers."""
+    from clusterkg.competency import answer_csv, compare, load_questions
+    from clusterkg.query import QueryService
+
+    settings = _settings(ctx)
+    service = QueryService(settings)
+    failures = 0
+    try:
+        for question in load_questions(settings.root / "queries"):
+            if names and question.name not in names:
+                continue
+            actual = answer_csv(service, question)
+            if record:
+                suffix = ".json" if actual.startswith("{") else ".csv"
+                question.path.with_suffix(suffix).write_text(actual, encoding="utf-8")
+                click.echo(f"recorded {question.name}{suffix}")
+                continue
+            if question.expected_path is None:
+                failures += 1
+                click.echo(f"MISSING  {question.name}: no expected-results file")
+                continue
+            result = compare(question, actual, question.expected_path.read_text("utf-8"))
+            failures += not result.ok
+            click.echo(f"{'ok' if result.ok else 'FAIL':8} {question.name}: {question.question}")
+            if not result.ok:
+                click.echo(result.diff)
+    finally:
+        service.close()
+    sys.exit(1 if failures else 0)
+
+
 # -- export, stats, push -------------------------------------------------------------------
 
 

@@ -27,6 +27,11 @@ class Settings:
 
     ``store`` is either a directory (the embedded store's ``current`` pointer lives there) or
     an ``http(s)://`` URL of a remote SPARQL 1.1 query endpoint.
+
+    ``writable`` (embedded store only) serves ``store`` as one plain Oxigraph directory that
+    SPARQL Update may change, instead of the read-only builds under ``current``; see
+    :mod:`clusterkg.executor`. Writes also need ``write_token``: without it nothing is written,
+    whatever the store.
     """
 
     root: Path = REPO_ROOT
@@ -42,6 +47,7 @@ class Settings:
     query_workers: int = 2
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
     write_token: str | None = None
+    writable: bool = False
     keep_builds: int = 3
 
     def __post_init__(self) -> None:
@@ -51,6 +57,11 @@ class Settings:
     @property
     def is_remote(self) -> bool:
         return self.store.startswith(("http://", "https://"))
+
+    @property
+    def writes_enabled(self) -> bool:
+        """Whether an authenticated client may send SPARQL Update."""
+        return bool(self.write_token) and (self.is_remote or self.writable)
 
     @property
     def store_dir(self) -> Path:
@@ -79,6 +90,7 @@ class Settings:
             "query_workers": int(env.get("CLUSTERKG_QUERY_WORKERS", "2")),
             "service_allowlist": _split(env.get("CLUSTERKG_SERVICE_ALLOWLIST", "")),
             "write_token": env.get("CLUSTERKG_WRITE_TOKEN") or None,
+            "writable": env.get("CLUSTERKG_WRITABLE", "").lower() in ("1", "true", "yes"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

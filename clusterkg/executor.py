@@ -6,6 +6,15 @@ pool of worker processes, each with the current build open read-only; when a que
 its limit, its worker is killed and replaced, and the caller gets :class:`QueryTimeout`.
 The answer is serialised in the worker and crosses the pipe as bytes, which is the cheapest
 form to hand to an HTTP response.
+
+Writable mode (``QueryPool(..., writable=True)``), for an operator who enables SPARQL Update
+on the embedded store: RocksDB lets only one process open a directory for writing, and a
+read-only handle opened beside a writer sees a stale snapshot. So in this mode the store is
+one plain Oxigraph directory (not a build under ``current``), opened read-write by exactly
+one worker process, which runs every query and every update in turn; no other process opens
+it. Updates are transactional in Oxigraph, so a worker killed at the time limit leaves the
+store as it was before the update. One web process per writable store: serve it with the
+threaded server or ``--workers 1`` (``clusterkg serve`` refuses more).
 """
 
 from __future__ import annotations
@@ -19,7 +28,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from clusterkg.results import Answer, serialize
-from clusterkg.store import CurrentStore, StoreError
+from clusterkg.sources import PREFIXES
+from clusterkg.store import CurrentStore, EmbeddedStore, StoreError
 
 
 class QueryTimeout(Exception):
@@ -42,9 +52,24 @@ class Job:
     named_graphs: tuple[str, ...] = ()
 
 
-def run_job(current: CurrentStore, job: Job) -> Answer:
+@dataclass(frozen=True)
+class UpdateJob:
+    """One SPARQL Update request, already vetted and rewritten for its dataset parameters."""
+
+    sparql: str
+    base_iri: str | None = None
+
+
+def run_update(store: EmbeddedStore, job: UpdateJob) -> Answer:
+    """Apply an update (one transaction) and make it durable before answering."""
+    store.oxigraph.update(job.sparql, base_iri=job.base_iri, prefixes=PREFIXES)
+    store.flush()
+    return Answer(b"", "text/plain", "update", 0, False)
+
+
+def run_job(current: CurrentStore | EmbeddedStore, job: Job) -> Answer:
     """Run a job on the embedded store in this process (what a worker does)."""
-    store = current.get()
+    store = current.get() if isinstance(current, CurrentStore) else current
     result = store.query(
         job.sparql,
         union=job.union,
@@ -54,15 +79,21 @@ def run_job(current: CurrentStore, job: Job) -> Answer:
     return serialize(result, job.fmt, job.max_rows)
 
 
-def _worker_main(conn: Connection, store_dir: str) -> None:
-    current = CurrentStore(Path(store_dir))
+def _worker_main(conn: Connection, store_dir: str, writable: bool = False) -> None:
+    current: CurrentStore | EmbeddedStore
+    current = EmbeddedStore(Path(store_dir)) if writable else CurrentStore(Path(store_dir))
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            conn.send(("ok", run_job(current, job)))
+            if isinstance(job, UpdateJob):
+                if not isinstance(current, EmbeddedStore):
+                    raise StoreError("this query worker serves a read-only build")
+                conn.send(("ok", run_update(current, job)))
+            else:
+                conn.send(("ok", run_job(current, job)))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))
         except StoreError as exc:
@@ -72,11 +103,13 @@ def _worker_main(conn: Connection, store_dir: str) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: mp.context.SpawnContext, store_dir: Path) -> None:
+    def __init__(
+        self, ctx: mp.context.SpawnContext, store_dir: Path, writable: bool = False
+    ) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
             target=_worker_main,
-            args=(child, str(store_dir)),
+            args=(child, str(store_dir), writable),
             daemon=True,
             name="clusterkg-query-worker",
         )
@@ -92,9 +125,11 @@ class _Worker:
 class QueryPool:
     """A fixed number of query worker processes over the embedded store's current build."""
 
-    def __init__(self, store_dir: Path, size: int = 2) -> None:
+    def __init__(self, store_dir: Path, size: int = 2, *, writable: bool = False) -> None:
         self.store_dir = store_dir
-        self.size = max(1, size)
+        self.writable = writable
+        # A writable store has exactly one process that opens it (see the module docstring).
+        self.size = 1 if writable else max(1, size)
         self._ctx = mp.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
@@ -103,7 +138,7 @@ class QueryPool:
             self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.store_dir)
+        worker = _Worker(self._ctx, self.store_dir, self.writable)
         with self._lock:
             self._all.append(worker)
         return worker
@@ -115,7 +150,7 @@ class QueryPool:
                 self._all.remove(worker)
         return self._spawn()
 
-    def run(self, job: Job, timeout: float) -> Answer:
+    def run(self, job: Job | UpdateJob, timeout: float) -> Answer:
         """Run ``job``; the time spent waiting for a free worker counts against ``timeout``."""
         deadline = time.monotonic() + timeout
         try:

@@ -53,11 +53,17 @@ class QuerySyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class QueryInfo:
-    """What parsing told us about a query."""
+    """What parsing told us about a query (or, with form UPDATE, an update request).
+
+    For updates, ``operations`` names each operation (Modify, InsertData, Clear, Load, ...)
+    and ``has_dataset_clause`` says whether any operation has its own USING or WITH clause,
+    which the protocol's ``using-graph-uri`` parameters may not be combined with.
+    """
 
     form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE
     services: tuple[str, ...] = field(default_factory=tuple)
     has_dataset_clause: bool = False
+    operations: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def is_update(self) -> bool:
@@ -79,9 +85,10 @@ def _children(node: object) -> Iterable[object]:
     return ()
 
 
-def _prologue(tree: object) -> tuple[str | None, dict[str, str]]:
-    base: str | None = None
-    prefixes: dict[str, str] = dict(PREFIXES)  # predeclared, as the engine's are
+def _prologue(
+    tree: object, base: str | None = None, inherited: dict[str, str] | None = None
+) -> tuple[str | None, dict[str, str]]:
+    prefixes: dict[str, str] = dict(inherited or PREFIXES)  # predeclared, as the engine's are
     for decl in _children(tree[0]) if tree else ():  # type: ignore[index]
         if isinstance(decl, CompValue) and decl.name == "PrefixDecl":
             prefixes[str(_get(decl, "prefix") or "")] = str(decl["iri"])
@@ -137,15 +144,39 @@ def inspect(sparql: str) -> QueryInfo:
         tree = parseQuery(sparql)
     except ParseException as query_error:
         try:
-            parseUpdate(sparql)
-        except ParseException:
-            raise _syntax_error(query_error, sparql) from None
-        return QueryInfo("UPDATE")
+            update = parseUpdate(sparql)
+        except ParseException as update_error:
+            # Report the error of the parse that got further: a broken update should not be
+            # explained with the query grammar's complaint about its first word.
+            worst = max(query_error, update_error, key=lambda e: e.loc)
+            raise _syntax_error(worst, sparql) from None
+        return _update_info(update)
     base, prefixes = _prologue(tree)
     body = tree[1]
     services = tuple("?" if s is None else s for s in _services(body, base, prefixes))
     dataset = bool(_get(body, "datasetClause"))
     return QueryInfo(QUERY_FORMS.get(body.name, body.name), services, dataset)
+
+
+def _update_info(tree: CompValue) -> QueryInfo:
+    """Operations, SERVICE endpoints and dataset clauses of a parsed update request."""
+    prologues = list(_children(tree["prologue"])) if "prologue" in tree else []
+    operations: list[str] = []
+    services: list[str] = []
+    dataset = False
+    base: str | None = None
+    prefixes: dict[str, str] = dict(PREFIXES)
+    for index, op in enumerate(_children(_get(tree, "request") or [])):
+        if not isinstance(op, CompValue):
+            continue
+        operations.append(op.name)
+        if op.name == "Modify" and (_get(op, "withClause") or _get(op, "using")):
+            dataset = True
+        prologue = prologues[index] if index < len(prologues) else None
+        # An update's PREFIX and BASE declarations carry over to the operations after them.
+        base, prefixes = _prologue([prologue] if prologue is not None else [], base, prefixes)
+        services += ["?" if s is None else s for s in _services(op, base, prefixes)]
+    return QueryInfo("UPDATE", tuple(services), dataset, tuple(operations))
 
 
 def check(

@@ -116,3 +116,23 @@ def mini_built(mini_settings: Settings) -> Settings:
 
     run_build(mini_settings, docs=False)
     return mini_settings
+
+
+@pytest.fixture(scope="session")
+def real_built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real ontology and data, built once per test session into a temporary store."""
+    from clusterkg.build import run_build
+
+    var = tmp_path_factory.mktemp("real-var")
+    settings = Settings(root=REPO, var_dir=var, query_workers=2, query_timeout=60.0)
+    run_build(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_queries(real_built: Settings) -> Iterator[object]:
+    from clusterkg.query import QueryService
+
+    service = QueryService(real_built)
+    yield service
+    service.close()
