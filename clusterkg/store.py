@@ -108,6 +108,10 @@ def _dataset_kwargs(
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
     elif union:
         kwargs["use_default_graph_as_union"] = True
+    elif named_graphs:
+        # A dataset given by the protocol replaces the query's own FROM clauses entirely
+        # (SPARQL 1.1 Protocol, 2.1.4): named graphs alone leave the plain default graph.
+        kwargs["default_graph"] = ox.DefaultGraph()
     if named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     return kwargs
