@@ -59,13 +59,25 @@ COUNTRIES = [
 REAL_CLUSTERS = [
     ("sinos-valley", "Sinos Valley footwear cluster", 0, "footwear"),
     ("tiruppur-knitwear-cluster", "Tiruppur knitwear cluster", 1, "knitwear"),
-    ("kyeongnam-mechanical-engineering-industry", "Kyeongnam mechanical engineering", 2,
-     "mechanical-engineering"),
+    (
+        "kyeongnam-mechanical-engineering-industry",
+        "Kyeongnam mechanical engineering",
+        2,
+        "mechanical-engineering",
+    ),
     ("leon-footwear-cluster", "León footwear cluster", 3, "footwear"),
-    ("sialkot-surgical-instruments-cluster", "Sialkot surgical instruments cluster", 4,
-     "surgical-instruments"),
-    ("tuttlingen-surgical-instruments-cluster", "Tuttlingen surgical instruments cluster", 5,
-     "surgical-instruments"),
+    (
+        "sialkot-surgical-instruments-cluster",
+        "Sialkot surgical instruments cluster",
+        4,
+        "surgical-instruments",
+    ),
+    (
+        "tuttlingen-surgical-instruments-cluster",
+        "Tuttlingen surgical instruments cluster",
+        5,
+        "surgical-instruments",
+    ),
     ("guadalajara-footwear-cluster", "Guadalajara footwear cluster", 3, "footwear"),
     ("ludhiana-woollen-knitwear-cluster", "Ludhiana woollen knitwear cluster", 1, "knitwear"),
     ("bangalore-cluster", "Bangalore industrial and technical networks", 1, "electronics"),
@@ -106,8 +118,8 @@ CONTRACTS = [
 #: (measure, unit, low, high): shared measures and units of the ontology.
 MEASURES = [
     ("measure-number-of-firms", "unit-firms", 10, 5000),
-    ("measure-number-of-employees", "unit-persons", 5, 20000),
-    ("measure-export-share", "unit-percent", 0, 100),
+    ("measure-employment", "unit-persons", 5, 20000),
+    ("measure-export-share-of-output", "unit-percent", 0, 100),
     ("measure-sales", "unit-usd-million", 1, 900),
 ]
 FINDING_CONCEPTS = ["LockIn", "CollectiveEfficiency", "JointAction", "Upgrading"]
@@ -179,8 +191,9 @@ def _lines(rng: random.Random) -> str:
     return _lit(f"{start}-{start + rng.randint(0, 12)}", None)
 
 
-def _provenance(add: Callable[[str, str, str], None], node: str, paper: str, rng: random.Random
-                ) -> None:
+def _provenance(
+    add: Callable[[str, str, str], None], node: str, paper: str, rng: random.Random
+) -> None:
     add(node, ckg("statedIn"), paper)
     add(node, ckg("lines"), _lines(rng))
 
@@ -202,11 +215,13 @@ def generate(root: Path, target_triples: int, seed: int = 42) -> GeneratedGraph:
         c = ckr(country)
         ref(c, TYPE, ckg("Country"))
         ref(c, LABEL, _lit(label))
+        ref(c, ckg("unlinkedReason"), _lit("synthetic benchmark place"))
         for ri in range(4):
             region = f"syn-region-{country}-{ri}"
             r = ckr(region)
             ref(r, TYPE, ckg("Region"))
             ref(r, LABEL, _lit(f"Region {ri} of {label}"))
+            ref(r, ckg("unlinkedReason"), _lit("synthetic benchmark place"))
             ref(r, ckg("locatedIn"), c)
             ref(r, ckg("country"), c)
             regions.append((region, ci))
@@ -221,6 +236,8 @@ def generate(root: Path, target_triples: int, seed: int = 42) -> GeneratedGraph:
         ref(node, _iri(DCT + "title"), _lit(f"Clusters and value chains, study {index}", None))
         ref(node, _iri(DCT + "date"), _typed(1990 + index % 20, "gYear"))
         ref(node, _iri(DCT + "creator"), _lit(f"Author{index}, A.", None))
+        ref(node, ckg("lineCount"), _typed(400 + index % 500, "integer"))
+        ref(node, ckg("namedGraph"), _iri(f"https://w3id.org/clusterkg/graph/{key}"))
         papers.append((node, key))
         return node, key
 
@@ -253,6 +270,7 @@ def generate(root: Path, target_triples: int, seed: int = 42) -> GeneratedGraph:
         city = ckr(f"syn-city-{cluster_index:05d}")
         add(city, TYPE, ckg("City"))
         add(city, LABEL, _lit(f"City {cluster_index}"))
+        add(city, ckg("unlinkedReason"), _lit("synthetic benchmark place"))
         add(city, ckg("locatedIn"), ckr(region))
         _provenance(add, city, paper, rng)
 
@@ -360,7 +378,7 @@ def generate(root: Path, target_triples: int, seed: int = 42) -> GeneratedGraph:
                     add(o, ckg("inTable"), table)
                     add(o, ckg("rowLabel"), _lit(measure.removeprefix("measure-"), None))
                     add(o, ckg("columnLabel"), _lit(str(year), None))
-                if rng.random() < 0.2:
+                if entity == cl or rng.random() < 0.2:  # tables cite their sources
                     add(o, ckg("originalSource"), rng.choice(works))
                 _provenance(add, o, paper, rng)
 

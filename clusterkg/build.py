@@ -39,6 +39,13 @@ PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 CKG = "https://w3id.org/clusterkg/def/"
 
+#: Above this many data triples ``auto`` reasons with rules in the store (clusterkg.rules)
+#: and validates with the shapes compiled to SPARQL: HermiT and pySHACL take tens of seconds
+#: on the real graph (~3·10^4 triples) and do not finish in reasonable time at 10^6.
+SCALE_THRESHOLD = 100_000
+REASONERS = ("auto", "hermit", "rules")
+VALIDATORS = ("auto", "pyshacl", "sparql")
+
 
 class BuildError(Exception):
     """A build step failed. ``step`` names it; the message says what to fix."""
@@ -59,6 +66,8 @@ class BuildReport:
     inferred: int = 0
     warnings: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    reasoner: str = ""
+    validator: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -67,6 +76,8 @@ class BuildReport:
             "triples": self.triples,
             "inferred": self.inferred,
             "shacl_warnings": self.warnings,
+            "reasoner": self.reasoner,
+            "validator": self.validator,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "git_commit": _git_commit(),
         }
@@ -119,7 +130,7 @@ def subject_files(parsed: dict[SourceFile, list[ox.Quad]], root: Path) -> dict[s
     for source, quads in parsed.items():
         rel = str(source.path.relative_to(root))
         for q in quads:
-            index.setdefault(str(q.subject), set()).add(rel)
+            index.setdefault(str(convert.to_rdflib(q.subject)), set()).add(rel)
     return {k: sorted(v) for k, v in index.items()}
 
 
@@ -129,13 +140,18 @@ def inferred_quads(ontology: rdflib.Graph, data: rdflib.Graph) -> list[ox.Quad]:
 
     inferred = reason.infer(ontology, data)
     quads = convert.quads_from_graph(inferred, INFERRED_GRAPH)
+    return quads + reasoning_provenance("OWL 2 reasoning with HermiT (owlready2)")
+
+
+def reasoning_provenance(label: str) -> list[ox.Quad]:
+    """The inferred graph's description of itself: what made it, from what, and when."""
     g = ox.NamedNode(INFERRED_GRAPH)
     activity = ox.NamedNode(INFERRED_GRAPH + "#reasoning")
     stamp = ox.Literal(
         datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"),
     )
-    quads += [
+    return [
         ox.Quad(
             ox.NamedNode(INFERRED_GRAPH),
             ox.NamedNode(RDF_TYPE),
@@ -149,11 +165,30 @@ def inferred_quads(ontology: rdflib.Graph, data: rdflib.Graph) -> list[ox.Quad]:
         ox.Quad(
             activity,
             ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-            ox.Literal("OWL 2 reasoning with HermiT (owlready2)", language="en"),
+            ox.Literal(label, language="en"),
             g,
         ),
     ]
-    return quads
+
+
+def rules_reasoning(store: EmbeddedStore, ontology: rdflib.Graph) -> int:
+    """Reason at scale: the ontology's rules applied in the store (clusterkg.rules); returns
+    the number of new triples. Disjoint types fail the step, as HermiT's inconsistency does."""
+    from clusterkg import rules
+
+    ruleset = rules.compile_rules(ontology)
+    result = rules.apply_rules(store.oxigraph, ruleset)
+    clashes = rules.disjoint_clashes(store.oxigraph, ontology)
+    if clashes:
+        lines = "\n".join(f"  - {x} is a {a} and a {b}, which are disjoint" for x, a, b in clashes)
+        raise BuildError(
+            "reason",
+            "The data contradicts the ontology: individuals with disjoint types "
+            f"(asserted or inferred):\n{lines}\nFix the rdf:type triples of these nodes, or "
+            "the triples whose rdfs:domain/range or class definition implies the type.",
+        )
+    store.add_quads(reasoning_provenance("rule-based OWL reasoning in the store (clusterkg.rules)"))
+    return result.inferred
 
 
 def validation_failure(report: object, files: dict[str, list[str]]) -> str:
@@ -195,16 +230,24 @@ def run_build(
     reason: bool = True,
     validate: bool = True,
     docs: bool = True,
+    reasoner: str = "auto",
+    validator: str = "auto",
     on_step: Callable[[str], None] | None = None,
     on_file: Callable[[Path], None] | None = None,
 ) -> BuildReport:
-    """Build the store from ``settings.root``'s files; raise BuildError on any failure."""
+    """Build the store from ``settings.root``'s files; raise BuildError on any failure.
+
+    ``reasoner`` is ``hermit``, ``rules`` or ``auto`` (HermiT up to SCALE_THRESHOLD data
+    triples, rules above); ``validator`` likewise ``pyshacl``, ``sparql`` or ``auto``.
+    """
+    if reasoner not in REASONERS or validator not in VALIDATORS:
+        raise ValueError(f"reasoner must be one of {REASONERS}, validator one of {VALIDATORS}")
     store_dir = settings.store_dir
     step = on_step or (lambda name: None)
     with _build_lock(store_dir):
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         build_dir = store_dir / "builds" / build_id
-        report = BuildReport(build_id, build_dir)
+        report = BuildReport(build_id, build_dir, reasoner=reasoner, validator=validator)
         try:
             _run_steps(settings, report, reason, validate, docs, step, on_file)
         except BaseException:
@@ -250,20 +293,39 @@ def _run_steps(
     ontology = convert.graph_from_quads(
         q for s, qs in parsed.items() if s.graph == ONTOLOGY_GRAPH for q in qs
     )
-    data = convert.graph_from_quads(
-        q for s, qs in parsed.items() if s.graph != ONTOLOGY_GRAPH for q in qs
-    )
+    data_triples = sum(len(qs) for s, qs in parsed.items() if s.graph != ONTOLOGY_GRAPH)
+    large = data_triples > SCALE_THRESHOLD
+    if report.reasoner == "auto":
+        report.reasoner = "rules" if large else "hermit"
+    if report.validator == "auto":
+        report.validator = "sparql" if large else "pyshacl"
+    # The rdflib copy of the data (slow to build at scale) only for HermiT and pySHACL.
+    cached: list[rdflib.Graph] = []
+
+    def data() -> rdflib.Graph:
+        if not cached:
+            cached.append(
+                convert.graph_from_quads(
+                    q for s, qs in parsed.items() if s.graph != ONTOLOGY_GRAPH for q in qs
+                )
+            )
+        return cached[0]
 
     inferred: list[ox.Quad] = []
     if reason:
         step("reason")
         started = time.perf_counter()
-        try:
-            inferred = inferred_quads(ontology, data)
-        except Exception as exc:
-            raise BuildError("reason", f"reasoning failed: {exc}") from exc
-        store.add_quads(inferred)
-        report.inferred = len(inferred)
+        if report.reasoner == "rules":
+            report.inferred = rules_reasoning(store, ontology)
+            if report.validator == "pyshacl":
+                inferred = list(store.quads(INFERRED_GRAPH))
+        else:
+            try:
+                inferred = inferred_quads(ontology, data())
+            except Exception as exc:
+                raise BuildError("reason", f"reasoning failed: {exc}") from exc
+            store.add_quads(inferred)
+            report.inferred = len(inferred)
         report.seconds["reason"] = time.perf_counter() - started
 
     if validate:
@@ -274,8 +336,13 @@ def _run_steps(
         shapes = rdflib.Graph()
         for path in shape_files(root):
             convert.graph_from_quads(parse_source(SourceFile(path, ONTOLOGY_GRAPH), root), shapes)
-        checked = convert.graph_from_quads(inferred, data + ontology)
-        result = shacl.validate(checked, shapes, ontology)
+        if report.validator == "sparql":
+            from clusterkg import rules
+
+            result = rules.validate_store(store.oxigraph, shapes, ontology)
+        else:
+            checked = convert.graph_from_quads(inferred, data() + ontology)
+            result = shacl.validate(checked, shapes, ontology)
         report.warnings = len(result.warnings)
         if result.violations:
             raise BuildError("validate", validation_failure(result, subject_files(parsed, root)))

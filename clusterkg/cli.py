@@ -51,8 +51,26 @@ def main(ctx: click.Context, store: str | None) -> None:
 @main.command()
 @click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (faster, fewer triples).")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not for publishing).")
+@click.option(
+    "--reasoner",
+    type=click.Choice(["auto", "hermit", "rules"]),
+    default="auto",
+    show_default=True,
+    help="HermiT (complete OWL 2 DL, small data) or the ontology's rules applied in the store "
+    "(large data); auto picks HermiT up to 100,000 data triples.",
+)
+@click.option(
+    "--validator",
+    type=click.Choice(["auto", "pyshacl", "sparql"]),
+    default="auto",
+    show_default=True,
+    help="pySHACL, or the shapes compiled to SPARQL queries over the store (large data); "
+    "auto picks pySHACL up to 100,000 data triples.",
+)
 @click.pass_context
-def build(ctx: click.Context, no_reason: bool, no_validate: bool) -> None:
+def build(
+    ctx: click.Context, no_reason: bool, no_validate: bool, reasoner: str, validator: str
+) -> None:
     """Load ontology/ and data/, reason, validate, and publish a new store.
 
     The new store replaces the served one only if every step passes.
@@ -89,6 +107,8 @@ def build(ctx: click.Context, no_reason: bool, no_validate: bool) -> None:
                 settings,
                 reason=not no_reason,
                 validate=not no_validate,
+                reasoner=reasoner,
+                validator=validator,
                 on_step=on_step,
                 on_file=on_file,
             )
@@ -103,7 +123,8 @@ def build(ctx: click.Context, no_reason: bool, no_validate: bool) -> None:
     total = sum(report.triples.values())
     err.print(
         f"built {report.build_id}: {total} triples in {len(report.triples)} graphs "
-        f"({report.inferred} inferred, {report.warnings} SHACL warnings) from {report.files} files"
+        f"({report.inferred} inferred by {report.reasoner}, {report.warnings} SHACL warnings "
+        f"by {report.validator}) from {report.files} files"
     )
 
 
@@ -327,6 +348,160 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
 
     app = create_app(settings)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+# -- links and enrichment (issue 7) ----------------------------------------------------------
+
+
+@main.command()
+@click.argument("entities", nargs=-1)
+@click.option("--endpoint", default="wikidata", show_default=True,
+              help="Endpoint name (wikidata; see CLUSTERKG_WIKIDATA_ENDPOINT) or URL.")
+@click.option("--show", "limit", default=5, show_default=True, help="Candidates shown per entity.")
+@click.option("--accept-above", type=float,
+              help="Accept the best candidate without asking when its score is at least this "
+              "and leads the next one by 0.2 (recorded as a rule's decision).")
+@click.option("--dry-run", is_flag=True, help="Show proposals; record nothing.")
+@click.option("--skip-reasoned", is_flag=True,
+              help="Leave out entities that carry a ckg:unlinkedReason.")
+@click.option("--agent", help="Who decides, for the record (default: $USER).")
+@click.option("--timeout", default=20.0, show_default=True, help="Seconds per request.")
+@click.option("--mark-populations", is_flag=True,
+              help="Only give every unnamed firm population the standard unlinked reason.")
+@click.pass_context
+def link(
+    ctx: click.Context,
+    entities: tuple[str, ...],
+    endpoint: str,
+    limit: int,
+    accept_above: float | None,
+    dry_run: bool,
+    skip_reasoned: bool,
+    agent: str | None,
+    timeout: float,
+    mark_populations: bool,
+) -> None:
+    """Propose Wikidata links for unlinked places, organisations and firms, for review.
+
+    ENTITIES (ckr:name or IRIs) limits the run; by default every entity without a Wikidata
+    link is proposed for. Accepted and rejected candidates are recorded, with who, when and
+    how they matched, in data/reference/link-decisions.ttl.
+    """
+    import getpass
+
+    from clusterkg import link as links
+    from clusterkg.federation import FederationError, client_for
+
+    root = _settings(ctx).root
+    graph = links.load_graph(root)
+    found = links.entities(graph)
+    if mark_populations:
+        count = links.mark_populations(root / links.UNLINKED_FILE, found)
+        err.print(f"{count} firm populations carry the standard unlinked reason")
+        return
+    client = client_for(endpoint, timeout=timeout)
+    seen = links.decided(graph)
+    countries = links.country_items(found)
+    who = agent or getpass.getuser()
+    decisions: list[links.Decision] = []
+    todo = list(links.to_review(found, only=entities, include_reasoned=not skip_reasoned))
+    if entities and not todo:
+        raise click.UsageError("none of those entities needs a link (unknown, or already linked)")
+    try:
+        for entity in todo:
+            try:
+                candidates = links.propose(entity, client, country_items=countries)
+            except FederationError as exc:
+                raise click.ClickException(str(exc)) from None
+            candidates = [c for c in candidates if (entity.iri, c.item) not in seen][:limit]
+            if not candidates:
+                continue
+            title = f"{entity.curie}  {entity.label}  ({', '.join(entity.types)})"
+            if entity.unlinked_reason:
+                title += f"\nunlinked because: {entity.unlinked_reason}"
+            table = Table("#", "item", "label", "description", "score", "why", title=title)
+            for i, cand in enumerate(candidates, 1):
+                table.add_row(str(i), cand.qid, cand.label, cand.description[:60],
+                              f"{cand.score:.2f}", ", ".join(cand.reasons))
+            Console(stderr=True).print(table)
+            if dry_run:
+                continue
+            best = candidates[0]
+            runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+            if accept_above is not None:
+                if best.score >= accept_above and best.score - runner_up >= 0.2:
+                    decisions.append(links.Decision(
+                        entity.iri, best.item, "accepted", f"{who} (rule: score >= {accept_above})",
+                        "; ".join(best.reasons), best.score, client.endpoint, links.now()))
+                continue
+            answer = click.prompt(
+                f"accept 1-{len(candidates)}, r = reject all shown, s = skip, q = quit",
+                default="s", show_default=True, err=True,
+            ).strip().lower()
+            if answer == "q":
+                break
+            if answer == "r":
+                decisions += [links.Decision(
+                    entity.iri, c.item, "rejected", who, "; ".join(c.reasons), c.score,
+                    client.endpoint, links.now()) for c in candidates]
+            elif answer.isdigit() and 1 <= int(answer) <= len(candidates):
+                chosen = candidates[int(answer) - 1]
+                decisions.append(links.Decision(
+                    entity.iri, chosen.item, "accepted", who, "; ".join(chosen.reasons),
+                    chosen.score, client.endpoint, links.now()))
+    finally:
+        written = links.record_decisions(root / links.DECISIONS_FILE, decisions)
+    accepted = sum(d.outcome == "accepted" for d in decisions)
+    err.print(f"{written} decisions recorded ({accepted} accepted) in {links.DECISIONS_FILE}")
+
+
+@main.command()
+@click.option("--endpoint", default="wikidata", show_default=True,
+              help="Endpoint name (wikidata; see CLUSTERKG_WIKIDATA_ENDPOINT) or URL.")
+@click.option("--table", "table_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use a CSV of GeoNames records looked up offline instead of the endpoint.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Cache file to write (default data/external/wikidata.ttl or geonames.ttl).")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds per request.")
+@click.pass_context
+def enrich(
+    ctx: click.Context,
+    endpoint: str,
+    table_path: Path | None,
+    out: Path | None,
+    timeout: float,
+) -> None:
+    """Fetch chosen facts (coordinates, population, country, inception, website) about linked
+    entities into data/external/, which every build loads: builds stay offline."""
+    from datetime import UTC, datetime
+
+    from clusterkg import enrich as enrichment
+    from clusterkg import link as links
+    from clusterkg.federation import FederationError, client_for
+
+    root = _settings(ctx).root
+    found = links.entities(links.load_graph(root))
+    if table_path is not None:
+        try:
+            records = enrichment.records_from_table(enrichment.read_table(table_path), found)
+        except (ValueError, KeyError) as exc:
+            raise click.ClickException(f"{table_path}: {exc}") from None
+        target = out or root / "data" / "external" / "geonames.ttl"
+        enrichment.write_cache(target, records, enrichment.table_header(table_path))
+        err.print(f"wrote {len(records)} records to {target}")
+        return
+    client = client_for(endpoint, timeout=timeout, max_rows=10_000)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    linked = enrichment.linked_items(found)
+    try:
+        records = enrichment.fetch_wikidata(linked, client, retrieved=stamp)
+    except FederationError as exc:
+        raise click.ClickException(str(exc)) from None
+    target = out or root / "data" / "external" / "wikidata.ttl"
+    enrichment.write_cache(
+        target, records, enrichment.wikidata_header(client.endpoint, stamp, len(records))
+    )
+    err.print(f"wrote {len(records)} records for {len(linked)} linked entities to {target}")
 
 
 if __name__ == "__main__":

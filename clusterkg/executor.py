@@ -50,6 +50,7 @@ class Job:
     union: bool = True
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def run_job(current: CurrentStore | EmbeddedStore, job: Job) -> Answer:
         union=job.union,
         default_graphs=job.default_graphs or None,
         named_graphs=job.named_graphs or None,
+        base_iri=job.base_iri,
     )
     return serialize(result, job.fmt, job.max_rows)
 

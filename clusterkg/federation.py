@@ -199,10 +199,7 @@ def client_for(
 def sparql_literal(text: str, lang: str | None = None) -> str:
     """A SPARQL string literal with the characters that would break out of it escaped."""
     escaped = (
-        text.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     )
     return f'"{escaped}"' + (f"@{lang}" if lang else "")
 

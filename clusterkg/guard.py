@@ -15,6 +15,7 @@ Parsing costs milliseconds, so answers are cached by query text.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -134,6 +135,11 @@ def _syntax_error(exc: ParseException, text: str) -> QuerySyntaxError:
     return QuerySyntaxError(message, exc.lineno, exc.col)
 
 
+#: rdflib's grammar (pyparsing) keeps parse state in shared objects: two threads parsing at
+#: once corrupt each other's parse (seen under gunicorn's threaded workers), so one at a time.
+_PARSER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=2048)
 def inspect(sparql: str) -> QueryInfo:
     """Parse ``sparql`` as a query or, failing that, as an update.
@@ -141,10 +147,12 @@ def inspect(sparql: str) -> QueryInfo:
     Raises :class:`QuerySyntaxError` when it is neither.
     """
     try:
-        tree = parseQuery(sparql)
+        with _PARSER_LOCK:
+            tree = parseQuery(sparql)
     except ParseException as query_error:
         try:
-            update = parseUpdate(sparql)
+            with _PARSER_LOCK:
+                update = parseUpdate(sparql)
         except ParseException as update_error:
             # Report the error of the parse that got further: a broken update should not be
             # explained with the query grammar's complaint about its first word.

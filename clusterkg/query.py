@@ -96,6 +96,7 @@ class QueryService:
         named_graphs: Sequence[str] = (),
         timeout: float | None = None,
         max_rows: int | None = -1,
+        base_iri: str | None = None,
     ) -> tuple[guard.QueryInfo, Answer]:
         """Vet and run a public query. ``max_rows=-1`` means the configured cap.
 
@@ -124,7 +125,7 @@ class QueryService:
                 if timed_out:
                     raise QueryTimeout(message) from exc
                 raise QueryFailed(message) from exc
-        job = Job(sparql, fmt, cap, union, tuple(default_graphs), tuple(named_graphs))
+        job = Job(sparql, fmt, cap, union, tuple(default_graphs), tuple(named_graphs), base_iri)
         try:
             return info, self.pool.run(job, limit)
         except SyntaxError as exc:  # the engine's parser is stricter than the guard's

@@ -150,10 +150,15 @@ class EmbeddedStore:
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         # ``timeout`` cannot be honoured in-process (pyoxigraph cannot be interrupted): the
         # executor module runs public queries in a worker process it can kill.
-        result = self._store.query(sparql, **_dataset_kwargs(union, default_graphs, named_graphs))
+        # ``base_iri`` resolves relative IRIs (the endpoint's URL, as the protocol suggests).
+        kwargs = _dataset_kwargs(union, default_graphs, named_graphs)
+        if base_iri:
+            kwargs["base_iri"] = base_iri
+        result = self._store.query(sparql, **kwargs)
         return QueryResult.from_oxigraph(result)
 
     def update(self, sparql: str) -> None:

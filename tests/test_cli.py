@@ -43,7 +43,9 @@ def test_query_formats(mini_built: Settings, tmp_path) -> None:  # type: ignore[
     assert n > 30
     table = run(mini_built, "query", "-e", "SELECT ?s WHERE { ?s a ckg:LeadFirm }")
     assert "ckr:demo-lead" in table.output
-    csv_out = run(mini_built, "query", "--format", "csv", "-e", "SELECT ?s WHERE { ?s a ckg:LeadFirm }")
+    csv_out = run(
+        mini_built, "query", "--format", "csv", "-e", "SELECT ?s WHERE { ?s a ckg:LeadFirm }"
+    )
     assert csv_out.output.splitlines() == ["s", "https://w3id.org/clusterkg/id/demo-lead"]
     rq = tmp_path / "leads.rq"
     rq.write_text("# Which firms lead?\nSELECT ?s WHERE { ?s a ckg:LeadFirm }\n")
@@ -66,8 +68,9 @@ def test_export_nt_parses_with_rapper(mini_built: Settings, tmp_path) -> None:  
     out = run(mini_built, "export", "-f", "nt")
     path = tmp_path / "export.nt"
     path.write_text(out.output)
-    checked = subprocess.run([rapper, "-i", "ntriples", "-c", str(path)], capture_output=True,
-                             text=True, check=False)
+    checked = subprocess.run(
+        [rapper, "-i", "ntriples", "-c", str(path)], capture_output=True, text=True, check=False
+    )
     assert checked.returncode == 0, checked.stderr
     count = len(list(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)))
     assert f"returned {count} triples" in checked.stderr
@@ -79,8 +82,12 @@ def test_export_nt_parses_with_rapper(mini_built: Settings, tmp_path) -> None:  
 @pytest.mark.parametrize("fmt", ["nq", "ttl", "trig", "jsonld"])
 def test_export_formats_parse(mini_built: Settings, fmt: str) -> None:
     out = run(mini_built, "export", "-f", fmt)
-    rdf_format = {"nq": ox.RdfFormat.N_QUADS, "ttl": ox.RdfFormat.TURTLE,
-                  "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD}[fmt]
+    rdf_format = {
+        "nq": ox.RdfFormat.N_QUADS,
+        "ttl": ox.RdfFormat.TURTLE,
+        "trig": ox.RdfFormat.TRIG,
+        "jsonld": ox.RdfFormat.JSON_LD,
+    }[fmt]
     assert len(list(ox.parse(out.output.encode(), format=rdf_format))) > 30
 
 
@@ -94,19 +101,28 @@ def test_stats(mini_built: Settings) -> None:
 
 @pytest.mark.slow
 @pytest.mark.remote
-def test_push_then_query_the_remote_store_gives_the_same_count(mini_built: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_push_then_query_the_remote_store_gives_the_same_count(
+    mini_built: Settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     server = OxigraphServer(tmp_path / "remote")
     try:
         pushed = run(mini_built, "push", "--endpoint", server.query_url)
         assert pushed.exit_code == 0, pushed.output
         local = run(mini_built, "query", "--format", "csv", "-e", COUNT)
-        remote = run(mini_built, "query", "--endpoint", server.query_url, "--format", "csv", "-e", COUNT)
+        remote = run(
+            mini_built, "query", "--endpoint", server.query_url, "--format", "csv", "-e", COUNT
+        )
         assert remote.exit_code == 0, remote.output
         assert local.output == remote.output
         assert int(local.output.splitlines()[1]) > 30
         again = run(mini_built, "push", "--endpoint", server.query_url)  # replaces, no doubling
         assert again.exit_code == 0
-        assert run(mini_built, "query", "--endpoint", server.query_url, "--format", "csv", "-e", COUNT).output == local.output
+        assert (
+            run(
+                mini_built, "query", "--endpoint", server.query_url, "--format", "csv", "-e", COUNT
+            ).output
+            == local.output
+        )
     finally:
         server.stop()
 

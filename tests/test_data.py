@@ -49,7 +49,9 @@ def test_table_cells_are_in_the_graph(real_queries: QueryService, name: str) -> 
         if key not in actual:
             problems.append(f"missing cell {key}")
         elif Decimal(cell["value"]) not in actual[key]:
-            problems.append(f"cell {key}: expected {cell['value']}, graph has {sorted(actual[key])}")
+            problems.append(
+                f"cell {key}: expected {cell['value']}, graph has {sorted(actual[key])}"
+            )
     assert not problems, "\n".join(problems)
 
 
@@ -105,7 +107,9 @@ def test_no_code_reads_the_shared_folder() -> None:
         str(p.relative_to(REPO))
         for folder in ("clusterkg", "tests", "bench", "scripts", ".ci")
         for p in (REPO / folder).rglob("*")
-        if p.is_file() and p.suffix in {".py", ".sh", ""} and p.name != "test_data.py"
+        if p.is_file()
+        and p.suffix in {".py", ".sh", ""}
+        and p.name != "test_data.py"
         and "../shared" in p.read_text(errors="ignore")
     ]
     assert offenders == []

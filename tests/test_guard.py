@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from clusterkg.guard import QueryRefused, QuerySyntaxError, check, inspect
@@ -46,13 +48,18 @@ def test_updates_pass_when_writes_are_enabled() -> None:
 
 
 def test_service_outside_the_allowlist_is_refused() -> None:
-    with pytest.raises(QueryRefused, match="http://evil.example/sparql"):
-        check("SELECT * { SERVICE <http://evil.example/sparql> { ?s ?p ?o } }", service_allowlist=ALLOW)
+    with pytest.raises(QueryRefused, match=re.escape("http://evil.example/sparql")):
+        check(
+            "SELECT * { SERVICE <http://evil.example/sparql> { ?s ?p ?o } }",
+            service_allowlist=ALLOW,
+        )
 
 
 def test_service_hidden_behind_a_prefix_is_resolved() -> None:
-    query = "PREFIX e: <http://evil.example/> SELECT * { OPTIONAL { SERVICE e:sparql { ?s ?p ?o } } }"
-    with pytest.raises(QueryRefused, match="http://evil.example/sparql"):
+    query = (
+        "PREFIX e: <http://evil.example/> SELECT * { OPTIONAL { SERVICE e:sparql { ?s ?p ?o } } }"
+    )
+    with pytest.raises(QueryRefused, match=re.escape("http://evil.example/sparql")):
         check(query, service_allowlist=ALLOW)
 
 
@@ -63,7 +70,10 @@ def test_service_in_a_comment_is_not_a_service() -> None:
 
 def test_service_with_a_variable_endpoint_is_refused() -> None:
     with pytest.raises(QueryRefused, match="variable"):
-        check("SELECT * { VALUES ?e { <http://x/> } SERVICE ?e { ?s ?p ?o } }", service_allowlist=ALLOW)
+        check(
+            "SELECT * { VALUES ?e { <http://x/> } SERVICE ?e { ?s ?p ?o } }",
+            service_allowlist=ALLOW,
+        )
 
 
 def test_allowlisted_service_passes() -> None:

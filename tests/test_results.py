@@ -13,8 +13,11 @@ from clusterkg.results import serialize, write_bindings
 from clusterkg.store import QueryResult
 
 ROWS = [
-    (ox.NamedNode("http://example.org/a"), ox.Literal("Léon, \"quoted\"", language="es")),
-    (ox.BlankNode("b1"), ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+    (ox.NamedNode("http://example.org/a"), ox.Literal('Léon, "quoted"', language="es")),
+    (
+        ox.BlankNode("b1"),
+        ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    ),
     (ox.NamedNode("http://example.org/c"), None),
 ]
 

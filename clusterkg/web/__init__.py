@@ -46,12 +46,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
     app.extensions["clusterkg"] = {"settings": settings, "queries": QueryService(settings)}
 
-    from clusterkg.web import entity, labels, links, pages, sparql
+    from clusterkg.web import entity, labels, links, mapview, pages, sparql
 
     app.extensions["clusterkg"]["label_index"] = labels.LabelIndex()
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(entity.bp)
+    app.register_blueprint(mapview.bp)
     app.jinja_env.globals.update(short=links.short, settings=settings)
 
     @app.before_request

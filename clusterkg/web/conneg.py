@@ -85,6 +85,10 @@ def negotiate(
         wanted = request.form.get("format")
     if wanted:
         key = FORMAT_ALIASES.get(wanted.lower()) or offers.get(wanted.split(";")[0].strip())
+        # Clients such as SPARQLWrapper send format=xml/json whatever the query form: for a
+        # graph that means RDF/XML or JSON-LD.
+        if key not in keys and "ttl" in keys:
+            key = {"xml": "rdfxml", "json": "jsonld"}.get(key or "", key)
         return key if key in keys else None
     types = [t for t, k in offers.items() if k in keys]
     accept = request.accept_mimetypes

@@ -70,11 +70,15 @@ class Labeller:
             chunk = todo[start : start + self.batch]
             values = " ".join(f"<{i}>" for i in chunk)
             props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
-            rows = queries().select(
-                f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} "
-                f"VALUES ?p {{ {props} }} ?x ?p ?label FILTER(isLiteral(?label)) }}",
-                max_rows=None,
-            ).rows
+            rows = (
+                queries()
+                .select(
+                    f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} "
+                    f"VALUES ?p {{ {props} }} ?x ?p ?label FILTER(isLiteral(?label)) }}",
+                    max_rows=None,
+                )
+                .rows
+            )
             best: dict[str, tuple[int, str]] = {}
             for row in rows:
                 iri, label = row["x"].value, row["label"]
@@ -89,7 +93,10 @@ class Labeller:
         if found:
             return found
         name = short(iri)
-        return local_name(iri) if name == iri else name
+        if name != iri:
+            return name
+        # A non-web IRI (javascript:, data:, urn:) is shown whole, so nobody mistakes it.
+        return local_name(iri) if iri.lower().startswith(("http:", "https:")) else iri
 
     def value(self, term: ox.NamedNode | ox.BlankNode | ox.Literal | object) -> Value:
         base = settings().base_iri
@@ -147,18 +154,24 @@ class LabelIndex:
 
     def _load(self) -> None:
         props = " ".join(f"<{p}>" for p in SEARCH_PROPERTIES)
-        rows = queries().select(
-            f"SELECT ?x ?label WHERE {{ VALUES ?p {{ {props} }} ?x ?p ?label "
-            f"FILTER(isIRI(?x) && isLiteral(?label)) }}",
-            max_rows=500_000,
-            timeout=max(settings().query_timeout, 30.0),
-        ).rows
+        rows = (
+            queries()
+            .select(
+                f"SELECT ?x ?label WHERE {{ VALUES ?p {{ {props} }} ?x ?p ?label "
+                f"FILTER(isIRI(?x) && isLiteral(?label)) }}",
+                max_rows=500_000,
+                timeout=max(settings().query_timeout, 30.0),
+            )
+            .rows
+        )
         self._entries = sorted(
             {(fold(r["label"].value), r["label"].value, r["x"].value) for r in rows}
         )
-        types = queries().select(
-            "SELECT ?x ?c WHERE { ?x a ?c FILTER(isIRI(?x)) }", max_rows=500_000
-        ).rows
+        types = (
+            queries()
+            .select("SELECT ?x ?c WHERE { ?x a ?c FILTER(isIRI(?x)) }", max_rows=500_000)
+            .rows
+        )
         by_iri: dict[str, list[str]] = {}
         for r in types:
             by_iri.setdefault(r["x"].value, []).append(r["c"].value)

@@ -448,6 +448,8 @@ def network() -> Response | str:
         )
         labeller.fetch(r["b"].value for r in leads if isinstance(r["b"], ox.NamedNode))
         choices = [(labeller.value(r["b"]), _t(r, "n")) for r in leads]
+        if not iri and choices and choices[0][0].iri:
+            iri = choices[0][0].iri  # the buyer with most relations, so the page shows something
         graph = _supply_graph(iri, labeller) if valid_iri(iri) else None
     except (QueryTimeout, QueryFailed) as exc:
         return _busy(exc)
@@ -540,12 +542,18 @@ def _supply_graph(root: str, labeller: Labeller, depth: int = 4) -> dict[str, ob
         + [e["paper"].value for e in edges if isinstance(e["paper"], ox.NamedNode)]
         + [root]
     )
+    deepest = max((i["tier"] for i in nodes.values() if isinstance(i["tier"], int)), default=0)
     vis_nodes = [
         {
             "id": n,
             "label": labeller.label(n),
             "group": "lead" if n == root else ("org" if info.get("org") else f"tier{info['tier']}"),
-            "level": 0 if n == root else (info["tier"] if isinstance(info["tier"], int) else 1),
+            # tiers stack above the lead firm; associations and networks on a row of their own
+            "level": 0
+            if n == root
+            else info["tier"]
+            if isinstance(info["tier"], int)
+            else deepest + 1,
             "url": labeller.value(ox.NamedNode(n)).href or "",
         }
         for n, info in nodes.items()
@@ -641,6 +649,16 @@ def editor_page() -> str:
         "timeout": settings().query_timeout,
     }
     return render_template("editor.html", config=config, examples=library)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page says; answer with the SVG icon."""
+    return send_from_directory(
+        Path(__file__).resolve().parents[2] / "server" / "static",
+        "favicon.svg",
+        mimetype="image/svg+xml",
+    )
 
 
 @bp.route("/editor")

@@ -157,6 +157,7 @@ def run_query(text: str) -> Response | str:
             graph_format="ttl" if key == "html" else wire,
             default_graphs=_params("default-graph-uri"),
             named_graphs=_params("named-graph-uri"),
+            base_iri=request.base_url,
         )
     except QuerySyntaxError as exc:
         return text_response(str(exc), 400)
