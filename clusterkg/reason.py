@@ -24,6 +24,9 @@ Why it works the way it does:
 * owlready2 drops an inferred property value when the inverse triple is asserted and keeps
   only the most specific types; we therefore close the results under `owl:inverseOf` and under
   the (inferred) named-class hierarchy ourselves.
+* Timing (2-core machine shared with other jobs): the test fixture takes about 3 s (mostly
+  JVM start-up); the real data at the time of writing (3,077 subjects, 27.8k triples) 15 s;
+  synthetic data of 2,600 individuals 5-12 s depending on load.
 * The result is a set of triples computed from sets, so the same input always gives the same
   output regardless of owlready2's internal identifiers or HermiT's print order; the
   N-Triples input is written in sorted order so HermiT's work is reproducible too.
