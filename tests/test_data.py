@@ -60,7 +60,8 @@ def test_every_table_in_the_graph_is_listed(real_queries: QueryService) -> None:
     tables = {
         r["t"].value
         for r in real_queries.select(
-            "SELECT DISTINCT ?t WHERE { ?o a ckg:Observation ; ckg:inTable ?t . ?t a ckg:StatisticalTable }",
+            "SELECT DISTINCT ?t WHERE { ?o a ckg:Observation ; ckg:inTable ?t . "
+            "?t a ckg:StatisticalTable }",
             max_rows=None,
         ).rows
     }
