@@ -225,7 +225,8 @@ def query(
 def questions(ctx: click.Context, record: bool, names: tuple[str, ...]) -> None:
     """Run the competency questions in queries/ and compare with their expected answers."""
     from clusterkg.competency import answer_csv, compare, load_questions
-    from clusterkg.query import QueryService
+    from clusterkg.guard import QueryRefused, QuerySyntaxError
+    from clusterkg.query import QueryFailed, QueryService, QueryTimeout
 
     settings = _settings(ctx)
     service = QueryService(settings)
@@ -234,7 +235,12 @@ def questions(ctx: click.Context, record: bool, names: tuple[str, ...]) -> None:
         for question in load_questions(settings.root / "queries"):
             if names and question.name not in names:
                 continue
-            actual = answer_csv(service, question)
+            try:
+                actual = answer_csv(service, question)
+            except (QueryRefused, QueryTimeout, QueryFailed, QuerySyntaxError) as exc:
+                failures += 1
+                click.echo(f"{'ERROR':8} {question.name}: {exc}")
+                continue
             if record:
                 suffix = ".json" if actual.startswith("{") else ".csv"
                 question.path.with_suffix(suffix).write_text(actual, encoding="utf-8")
