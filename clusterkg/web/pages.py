@@ -83,18 +83,15 @@ def home() -> Response | str:
             )
             .rows
         )
-        labeller.fetch([r["paper"].value for r in papers] + list(stats.classes)[:20])
+        own_classes = [(c, n) for c, n in stats.classes.items() if c.startswith(CKG)][:12]
+        labeller.fetch([r["paper"].value for r in papers] + [c for c, _ in own_classes])
     except (QueryTimeout, QueryFailed) as exc:
         return _busy(exc)
     paper_list = sorted(
         ((labeller.value(r["paper"]), stats.graphs.get(_t(r, "g"), 0)) for r in papers),
         key=lambda p: p[0].text.lower(),
     )
-    top_classes = [
-        (labeller.value(ox.NamedNode(c)), n, c)
-        for c, n in list(stats.classes.items())
-        if c.startswith(CKG)
-    ][:12]
+    top_classes = [(labeller.value(ox.NamedNode(c)), n, c) for c, n in own_classes]
     return render_template(
         "home.html",
         stats=stats,
