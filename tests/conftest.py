@@ -136,3 +136,16 @@ def real_queries(real_built: Settings) -> Iterator[object]:
     service = QueryService(real_built)
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session")
+def wikidata_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local Oxigraph server standing in for Wikidata (the fixture in its default graph);
+    yields its query URL. Shared by the federation, link, enrichment and question tests."""
+    from tests.fixtures.wikidata.server import load_wikidata_fixture
+
+    server = OxigraphServer(tmp_path_factory.mktemp("wikidata"), union=False)
+    try:
+        yield load_wikidata_fixture(server)
+    finally:
+        server.stop()

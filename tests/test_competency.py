@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from clusterkg.competency import (
     CompetencyQuestion,
@@ -33,7 +32,7 @@ from clusterkg.competency import (
 from clusterkg.config import Settings
 from clusterkg.query import QueryService
 from clusterkg.sources import PAPERS
-from tests.conftest import FIXTURES, REPO, OxigraphServer
+from tests.conftest import REPO, OxigraphServer
 
 QUERIES = REPO / "queries"
 QUESTIONS = load_questions(QUERIES)
@@ -66,24 +65,6 @@ def check(service: QueryService, question: CompetencyQuestion) -> None:
 
 
 # -- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def wikidata_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A local Oxigraph server holding the Wikidata-shaped fixture in its default graph."""
-    server = OxigraphServer(tmp_path_factory.mktemp("cq-wikidata"), union=False)
-    try:
-        for path in sorted((FIXTURES / "wikidata").glob("*.ttl")):
-            response = requests.post(
-                server.gsp_url + "?default",
-                data=path.read_bytes(),
-                headers={"Content-Type": "text/turtle"},
-                timeout=30,
-            )
-            response.raise_for_status()
-        yield server.query_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,8 +15,7 @@ from clusterkg.cli import main
 from clusterkg.config import Settings
 from clusterkg.federation import FederationError, RateLimited, SparqlClient
 from clusterkg.sources import EXTERNAL_GRAPH
-from tests.conftest import OxigraphServer
-from tests.fixtures.wikidata.server import load_wikidata_fixture, tiny_server
+from tests.fixtures.wikidata.server import tiny_server
 
 REPO = Path(__file__).resolve().parents[1]
 GEO = rdflib.Namespace("http://www.opengis.net/ont/geosparql#")
@@ -41,15 +39,6 @@ ckr:unlinked-town a ckg:City ; rdfs:label "Nowhere"@en .
 """
 
 
-@pytest.fixture(scope="module")
-def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = OxigraphServer(tmp_path_factory.mktemp("wikidata"))
-    try:
-        yield load_wikidata_fixture(server)
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "data" / "reference").mkdir(parents=True)
@@ -62,19 +51,19 @@ def enrich_cmd(root: Path, *args: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.remote
-def test_enrich_writes_dated_sourced_facts(project: Path, wikidata: str) -> None:
-    result = enrich_cmd(project, "--endpoint", wikidata)
+def test_enrich_writes_dated_sourced_facts(project: Path, wikidata_endpoint: str) -> None:
+    result = enrich_cmd(project, "--endpoint", wikidata_endpoint)
     assert result.exit_code == 0, result.output
     cache = project / "data" / "external" / "wikidata.ttl"
     text = cache.read_text("utf-8")
-    assert f"Endpoint: {wikidata}; retrieved 20" in text  # the header says where and when
+    assert f"Endpoint: {wikidata_endpoint}; retrieved 20" in text  # the header says where and when
     g = rdflib.Graph().parse(cache)
     busan = rdflib.URIRef(link.ID + "busan")
     geometry = g.value(busan, GEO.hasGeometry)
     assert str(g.value(geometry, GEO.asWKT)) == "POINT(129.075 35.18)"
     record = g.value(predicate=SCHEMA.about, object=busan)
     assert str(g.value(record, PROV.wasDerivedFrom)) == "http://www.wikidata.org/entity/Q16520"
-    assert str(g.value(record, DCT.source)) == wikidata
+    assert str(g.value(record, DCT.source)) == wikidata_endpoint
     assert g.value(record, PROV.generatedAtTime) is not None
     assert int(g.value(record, WDT.P1082)) == 3349016
     assert str(g.value(record, WDT.P17)) == "http://www.wikidata.org/entity/Q884"
@@ -88,11 +77,13 @@ def test_enrich_writes_dated_sourced_facts(project: Path, wikidata: str) -> None
 
 @pytest.mark.slow
 @pytest.mark.remote
-def test_build_loads_the_cache_into_the_external_graph(project: Path, wikidata: str) -> None:
+def test_build_loads_the_cache_into_the_external_graph(
+    project: Path, wikidata_endpoint: str
+) -> None:
     from clusterkg.build import run_build
     from clusterkg.store import CurrentStore
 
-    assert enrich_cmd(project, "--endpoint", wikidata).exit_code == 0
+    assert enrich_cmd(project, "--endpoint", wikidata_endpoint).exit_code == 0
     settings = Settings(root=project, var_dir=project / "var")
     run_build(settings, reason=False, validate=False, docs=False)
     store = CurrentStore(settings.store_dir).get()

@@ -20,7 +20,7 @@ from clusterkg.config import Settings
 from clusterkg.guard import QueryRefused
 from clusterkg.query import QueryFailed, QueryService, QueryTimeout
 from tests.conftest import OxigraphServer, free_port
-from tests.fixtures.wikidata.server import load_wikidata_fixture, slow, tiny_server
+from tests.fixtures.wikidata.server import slow, tiny_server
 
 pytestmark = [pytest.mark.remote, pytest.mark.slow]
 
@@ -46,16 +46,7 @@ SELECT ?place ?population WHERE {{
 
 
 @pytest.fixture(scope="module")
-def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = OxigraphServer(tmp_path_factory.mktemp("wikidata"))
-    try:
-        yield load_wikidata_fixture(server)
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, wikidata: str) -> Settings:
+def built(tmp_path_factory: pytest.TempPathFactory, wikidata_endpoint: str) -> Settings:
     from clusterkg.build import run_build
 
     root = tmp_path_factory.mktemp("fed-project")
@@ -66,7 +57,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, wikidata: str) -> Settings:
         var_dir=root / "var",
         query_workers=1,
         query_timeout=10.0,
-        service_allowlist=(wikidata,),
+        service_allowlist=(wikidata_endpoint,),
     )
     run_build(settings, reason=False, validate=False, docs=False)
     return settings
@@ -80,41 +71,44 @@ def service(built: Settings) -> Iterator[QueryService]:
 
 
 def test_service_to_an_allowlisted_endpoint_joins_local_and_remote(
-    service: QueryService, wikidata: str
+    service: QueryService, wikidata_endpoint: str
 ) -> None:
-    rows = service.select(federated(wikidata)).rows
+    rows = service.select(federated(wikidata_endpoint)).rows
     assert [(r["place"].value, int(r["population"].value)) for r in rows] == [
         ("https://w3id.org/clusterkg/id/busan", 3349016)
     ]
 
 
-def test_row_cap_holds_for_federated_answers(service: QueryService, wikidata: str) -> None:
-    query = f"SELECT ?item ?label WHERE {{ SERVICE <{wikidata}> {{ ?item rdfs:label ?label }} }}"
+def test_row_cap_holds_for_federated_answers(service: QueryService, wikidata_endpoint: str) -> None:
+    query = (
+        f"SELECT ?item ?label WHERE {{ SERVICE <{wikidata_endpoint}> "
+        "{ ?item rdfs:label ?label } }"
+    )
     answer = service.select(query, max_rows=2)
     assert len(answer.rows) == 2 and answer.truncated
 
 
-def test_service_from_the_command_line(built: Settings, wikidata: str) -> None:
+def test_service_from_the_command_line(built: Settings, wikidata_endpoint: str) -> None:
     env = {
         "CLUSTERKG_ROOT": str(built.root),
         "CLUSTERKG_VAR": str(built.var_dir),
-        "CLUSTERKG_SERVICE_ALLOWLIST": wikidata,
+        "CLUSTERKG_SERVICE_ALLOWLIST": wikidata_endpoint,
     }
     result = CliRunner().invoke(
-        main, ["query", "--format", "csv", "-e", federated(wikidata)], env=env
+        main, ["query", "--format", "csv", "-e", federated(wikidata_endpoint)], env=env
     )
     assert result.exit_code == 0, result.output
     assert "https://w3id.org/clusterkg/id/busan,3349016" in result.output
 
 
-def test_service_from_the_sparql_endpoint(built: Settings, wikidata: str) -> None:
+def test_service_from_the_sparql_endpoint(built: Settings, wikidata_endpoint: str) -> None:
     from clusterkg.web import create_app
 
     app = create_app(built)
     try:
         response = app.test_client().get(
             "/sparql",
-            query_string={"query": federated(wikidata)},
+            query_string={"query": federated(wikidata_endpoint)},
             headers={"Accept": "application/sparql-results+json"},
         )
         assert response.status_code == 200, response.get_data(as_text=True)
@@ -143,7 +137,7 @@ def test_an_endpoint_outside_the_allowlist_is_never_contacted(service: QueryServ
 
 
 def test_the_remote_store_path_is_guarded_too(
-    built: Settings, wikidata: str, tmp_path: Path
+    built: Settings, wikidata_endpoint: str, tmp_path: Path
 ) -> None:
     store = OxigraphServer(tmp_path / "remote")
     try:
@@ -156,7 +150,7 @@ def test_the_remote_store_path_is_guarded_too(
         ).raise_for_status()
         svc = QueryService(built.with_(store=store.query_url))
         try:
-            rows = svc.select(federated(wikidata)).rows
+            rows = svc.select(federated(wikidata_endpoint)).rows
             assert [int(r["population"].value) for r in rows] == [3349016]
             with tiny_server(slow(0)) as (evil, seen):
                 with pytest.raises(QueryRefused):

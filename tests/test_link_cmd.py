@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from rdflib.namespace import OWL
 from clusterkg import link
 from clusterkg.cli import main
 from clusterkg.federation import SparqlClient
-from tests.conftest import OxigraphServer, free_port
-from tests.fixtures.wikidata.server import load_wikidata_fixture
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.remote
 
@@ -39,15 +37,6 @@ ckr:korea owl:sameAs <http://www.wikidata.org/entity/Q884> .
 WD = "http://www.wikidata.org/entity/"
 
 
-@pytest.fixture(scope="module")
-def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = OxigraphServer(tmp_path_factory.mktemp("wikidata"))
-    try:
-        yield load_wikidata_fixture(server)
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     reference = tmp_path / "data" / "reference"
@@ -66,9 +55,11 @@ def decisions(root: Path) -> rdflib.Graph:
     return rdflib.Graph().parse(root / link.DECISIONS_FILE)
 
 
-def test_candidates_rank_by_label_then_type_then_country(project: Path, wikidata: str) -> None:
+def test_candidates_rank_by_label_then_type_then_country(
+    project: Path, wikidata_endpoint: str
+) -> None:
     found = link.entities(link.load_graph(project))
-    client = SparqlClient(wikidata, timeout=10)
+    client = SparqlClient(wikidata_endpoint, timeout=10)
     candidates = link.propose(
         found[link.ID + "changwon"], client, country_items=link.country_items(found)
     )
@@ -80,25 +71,27 @@ def test_candidates_rank_by_label_then_type_then_country(project: Path, wikidata
     assert best.geonames == ["1846326"]
 
 
-def test_qualified_labels_and_aliases_are_tried(project: Path, wikidata: str) -> None:
+def test_qualified_labels_and_aliases_are_tried(project: Path, wikidata_endpoint: str) -> None:
     found = link.entities(link.load_graph(project))
-    client = SparqlClient(wikidata, timeout=10)
+    client = SparqlClient(wikidata_endpoint, timeout=10)
     institute = link.propose(found[link.ID + "test-institute"], client)
     assert institute[0].qid == "Q900000004"  # "(Korea)" dropped to match Wikidata's label
     busan = link.propose(found[link.ID + "busan"], client)
     assert [c.qid for c in busan] == ["Q16520"]
 
 
-def test_dry_run_shows_and_records_nothing(project: Path, wikidata: str) -> None:
-    result = run(project, wikidata, "--dry-run")
+def test_dry_run_shows_and_records_nothing(project: Path, wikidata_endpoint: str) -> None:
+    result = run(project, wikidata_endpoint, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Q900000001" in result.output and "Q16520" in result.output
     assert "Some local suppliers" not in result.output  # populations are never proposed
     assert not (project / link.DECISIONS_FILE).exists()
 
 
-def test_accepting_records_the_link_with_who_when_and_how(project: Path, wikidata: str) -> None:
-    result = run(project, wikidata, "ckr:changwon", "--agent", "tester", stdin="1\n")
+def test_accepting_records_the_link_with_who_when_and_how(
+    project: Path, wikidata_endpoint: str
+) -> None:
+    result = run(project, wikidata_endpoint, "ckr:changwon", "--agent", "tester", stdin="1\n")
     assert result.exit_code == 0, result.output
     g = decisions(project)
     changwon = rdflib.URIRef(link.ID + "changwon")
@@ -107,29 +100,29 @@ def test_accepting_records_the_link_with_who_when_and_how(project: Path, wikidat
     assert str(g.value(node, link.CKG.decisionOutcome)) == "accepted"
     assert "exact English label" in str(g.value(node, link.CKG.matchMethod))
     assert float(g.value(node, link.CKG.matchScore)) == 1.0
-    assert str(g.value(node, link.PROV.used)) == wikidata
+    assert str(g.value(node, link.PROV.used)) == wikidata_endpoint
     agent = g.value(node, link.PROV.wasAssociatedWith)
     assert str(g.value(agent, rdflib.RDFS.label)) == "tester"
     assert g.value(node, link.PROV.endedAtTime) is not None
     # The accepted entity is linked now, so the next run does not propose for it.
-    again = run(project, wikidata, "--dry-run")
+    again = run(project, wikidata_endpoint, "--dry-run")
     assert "Q900000001" not in again.output
 
 
-def test_rejected_candidates_are_not_proposed_again(project: Path, wikidata: str) -> None:
-    result = run(project, wikidata, "ckr:busan", "--agent", "tester", stdin="r\n")
+def test_rejected_candidates_are_not_proposed_again(project: Path, wikidata_endpoint: str) -> None:
+    result = run(project, wikidata_endpoint, "ckr:busan", "--agent", "tester", stdin="r\n")
     assert result.exit_code == 0, result.output
     g = decisions(project)
     busan = rdflib.URIRef(link.ID + "busan")
     assert (busan, OWL.sameAs, None) not in g
     node = g.value(predicate=link.CKG.linkTarget, object=rdflib.URIRef(WD + "Q16520"))
     assert str(g.value(node, link.CKG.decisionOutcome)) == "rejected"
-    again = run(project, wikidata, "--dry-run")
+    again = run(project, wikidata_endpoint, "--dry-run")
     assert "Q16520" not in again.output
 
 
-def test_rule_based_acceptance_needs_a_clear_lead(project: Path, wikidata: str) -> None:
-    result = run(project, wikidata, "--accept-above", "0.9", "--agent", "tester")
+def test_rule_based_acceptance_needs_a_clear_lead(project: Path, wikidata_endpoint: str) -> None:
+    result = run(project, wikidata_endpoint, "--accept-above", "0.9", "--agent", "tester")
     assert result.exit_code == 0, result.output
     g = link.load_graph(project)
     linked = dict(link.external_links(g))
