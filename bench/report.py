@@ -119,14 +119,18 @@ def targets(doc: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
             for m in big["measurements"]
             if m["system"] == "clusterkg-endpoint" and m["kind"] == "competency"
         ]
-        worst = max((m["median_ms"] or float("inf")) for m in comp) if comp else None
-        over = [m["query"] for m in comp if (m["median_ms"] or float("inf")) > 100]
+        over = [
+            f"{m['query']} ({_fmt(m['median_ms'], 0) if m['median_ms'] else m['note']})"
+            for m in comp
+            if m["median_ms"] is None or m["median_ms"] > TARGETS["competency_median_1e6_ms"]
+        ]
+        done = [m["median_ms"] for m in comp if m["median_ms"] is not None]
         rows.append(
             (
                 "competency medians <= 100 ms at 10^6",
-                f"max {_fmt(worst, 1)} ms",
-                "clusterkg endpoint; over: " + (", ".join(over) or "none"),
-                None if worst is None else worst <= TARGETS["competency_median_1e6_ms"],
+                f"{len(comp) - len(over)} of {len(comp)} queries; median {_fmt(_med(done))} ms",
+                "clusterkg endpoint; over: " + ("; ".join(over) or "none"),
+                None if not comp else not over,
             )
         )
     return rows
@@ -165,14 +169,14 @@ def markdown(doc: dict[str, Any]) -> str:
         "",
         "## Build time per size (seconds)",
         "",
-        "Main build: `run_build(reasoner='rules', validator='sparql')`. Probes time "
-        "HermiT, pySHACL, the rules and the compiled shapes alone on the same project "
-        "(each in its own process, killed past its budget).",
+        "Main build: `run_build(reasoner='rules', validator='sparql')`: its reason and "
+        "validate steps are the rules and the compiled shapes. The last two columns time "
+        "HermiT and pySHACL alone on the same project (each in its own process, killed past "
+        "its budget; not tried at 10^6 when 10x the 10^5 time is over it).",
         "",
         "| size | triples generated | quads stored | inferred | load | reason | validate "
-        "| publish | total | rules alone | shapes alone | HermiT | pySHACL |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: | ---: |",
+        "| publish | total | HermiT | pySHACL |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in doc["sizes"]:
         b = s["build_seconds"]
@@ -187,8 +191,7 @@ def markdown(doc: dict[str, Any]) -> str:
         lines.append(
             f"| {s['label']} | {s['generated_triples']} | {s['stored_quads']} | {s['inferred']} "
             f"| {_fmt(b.get('load'))} | {_fmt(b.get('reason'))} | {_fmt(b.get('validate'))} | "
-            f"{_fmt(b.get('publish'))} | {_fmt(total)} | {pr('rules')} | {pr('sparql')} | "
-            f"{pr('hermit')} | {pr('pyshacl')} |"
+            f"{_fmt(b.get('publish'))} | {_fmt(total)} | {pr('hermit')} | {pr('pyshacl')} |"
         )
     lines += [
         "",
@@ -393,8 +396,9 @@ def plots(doc: dict[str, Any], out: Path) -> None:
 
     # throughput
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    styles = {"clusterkg-endpoint": "-", "oxigraph-server": "--"}
-    for s in sizes:
+    styles = ["-", "--", ":"]
+    markers = ["o", "s", "^"]
+    for k, s in enumerate(sizes):
         by: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for t in s["throughput"]:
             by[t["system"]].append((t["clients"], t["qps"]))
@@ -403,8 +407,9 @@ def plots(doc: dict[str, Any], out: Path) -> None:
             ax.plot(
                 [c for c, _ in points],
                 [q for _, q in points],
-                styles.get(system, "-"),
-                marker="o",
+                styles[k % 3],
+                marker=markers[k % 3],
+                color=colours.get(system, "black"),
                 label=f"{system} {s['label']}",
             )
     ax.set_xscale("log", base=2)
@@ -419,3 +424,18 @@ def plots(doc: dict[str, Any], out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "throughput.png", dpi=110)
     plt.close(fig)
+
+
+def main() -> None:
+    """``python -m bench.report DIR``: render DIR/results.json again (markdown and plots)."""
+    import json
+    import sys
+
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "results"
+    doc = json.loads((out / "results.json").read_text())
+    write_report(doc, out)
+    print(ratio_line(doc))
+
+
+if __name__ == "__main__":
+    main()

@@ -171,14 +171,16 @@ def reasoning_provenance(label: str) -> list[ox.Quad]:
     ]
 
 
-def rules_reasoning(store: EmbeddedStore, ontology: rdflib.Graph) -> int:
-    """Reason at scale: the ontology's rules applied in the store (clusterkg.rules); returns
-    the number of new triples. Disjoint types fail the step, as HermiT's inconsistency does."""
+def rules_reasoning(store: EmbeddedStore, work: ox.Store, ontology: rdflib.Graph) -> int:
+    """Reason at scale: the ontology's rules applied to ``work``, an in-memory copy of the
+    build's quads (the same queries run 2-3x faster there than on the store being written),
+    then the inferred graph copied into ``store``; returns the number of new triples.
+    Disjoint types fail the step, as HermiT's inconsistency does."""
     from clusterkg import rules
 
     ruleset = rules.compile_rules(ontology)
-    result = rules.apply_rules(store.oxigraph, ruleset)
-    clashes = rules.disjoint_clashes(store.oxigraph, ontology)
+    result = rules.apply_rules(work, ruleset, bulk=True)
+    clashes = rules.disjoint_clashes(work, ontology)
     if clashes:
         lines = "\n".join(f"  - {x} is a {a} and a {b}, which are disjoint" for x, a, b in clashes)
         raise BuildError(
@@ -187,7 +189,9 @@ def rules_reasoning(store: EmbeddedStore, ontology: rdflib.Graph) -> int:
             f"(asserted or inferred):\n{lines}\nFix the rdf:type triples of these nodes, or "
             "the triples whose rdfs:domain/range or class definition implies the type.",
         )
-    store.add_quads(reasoning_provenance("rule-based OWL reasoning in the store (clusterkg.rules)"))
+    provenance = reasoning_provenance("rule-based OWL reasoning in the store (clusterkg.rules)")
+    work.bulk_extend(provenance)
+    store.add_quads(work.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
     return result.inferred
 
 
@@ -311,12 +315,23 @@ def _run_steps(
             )
         return cached[0]
 
+    memory: list[ox.Store] = []
+
+    def working() -> ox.Store:
+        """An in-memory copy of the quads, for the rules and the compiled shapes."""
+        if not memory:
+            copy = ox.Store()
+            for quads in parsed.values():
+                copy.bulk_extend(quads)
+            memory.append(copy)
+        return memory[0]
+
     inferred: list[ox.Quad] = []
     if reason:
         step("reason")
         started = time.perf_counter()
         if report.reasoner == "rules":
-            report.inferred = rules_reasoning(store, ontology)
+            report.inferred = rules_reasoning(store, working(), ontology)
             if report.validator == "pyshacl":
                 inferred = list(store.quads(INFERRED_GRAPH))
         else:
@@ -339,7 +354,10 @@ def _run_steps(
         if report.validator == "sparql":
             from clusterkg import rules
 
-            result = rules.validate_store(store.oxigraph, shapes, ontology)
+            work = working()
+            if report.reasoner != "rules":
+                work.bulk_extend(inferred)
+            result = rules.validate_store(work, shapes, ontology)
         else:
             checked = convert.graph_from_quads(inferred, data() + ontology)
             result = shacl.validate(checked, shapes, ontology)

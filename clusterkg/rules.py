@@ -399,11 +399,13 @@ def apply_rules(
     rules: RuleSet,
     graph: str = INFERRED_GRAPH,
     max_rounds: int = 50,
+    bulk: bool = False,
 ) -> RulesReport:
     """Run ``rules`` over the union of ``store``'s graphs until nothing new; write to ``graph``.
 
     Each rule's answer is read in full before it is written (a store must not change under a
-    running query), then added in one transaction.
+    running query), then added in one transaction, or with ``bulk`` without one (faster on
+    disk; for a store nobody reads yet, such as a build's).
     """
     report = RulesReport()
     started = time.perf_counter()
@@ -423,7 +425,7 @@ def apply_rules(
                 for t in store.query(query, use_default_graph_as_union=True)
             }
             if found:
-                store.extend(found)
+                (store.bulk_extend if bulk else store.extend)(found)
                 touched |= {
                     f"c:{q.object.value}" if q.predicate == rdf_type else f"p:{q.predicate.value}"
                     for q in found
@@ -569,6 +571,7 @@ class ShapesReport:
     queries: int = 0
     fallback_shapes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    per_check: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
@@ -973,6 +976,7 @@ def validate_store(
     checks, fallback = compile_shapes(shapes, ontology)
     for check in checks:
         report.queries += 1
+        t0 = time.perf_counter()
         rows = store.query(check.query, use_default_graph_as_union=True)
         names = [v.value for v in rows.variables]
         for i, sol in enumerate(rows):
@@ -991,6 +995,9 @@ def validate_store(
                     check.severity,
                 ),
             )
+        report.per_check.append(
+            (check.shape, f"{check.component} {check.path or ''}", time.perf_counter() - t0)
+        )
     for shape in fallback:
         report.fallback_shapes.append(str(shape))
         for result in _fallback_validate(store, shapes, shape, ontology, batch):

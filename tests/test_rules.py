@@ -239,7 +239,7 @@ def test_build_with_rules_publishes_the_same_defined_classes(mini_root: Path) ->
     )
     from clusterkg.sources import PREFIXES
 
-    assert bool(store.query(ask, prefixes=PREFIXES))
+    assert bool(store.query(ask, prefixes=PREFIXES, use_default_graph_as_union=True))
 
 
 def test_build_with_sparql_validation_names_node_rule_and_file(mini_root: Path) -> None:
