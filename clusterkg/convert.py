@@ -13,6 +13,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import BNode, Literal, Node, URIRef
 
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
 
 def to_rdflib(term: object) -> Node:
     if isinstance(term, ox.NamedNode):
@@ -22,6 +24,10 @@ def to_rdflib(term: object) -> Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            # A plain literal, as rdflib's own parser would give it: an explicit xsd:string
+            # makes pySHACL's sh:in compare unequal to the shapes' plain values.
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"cannot convert {term!r} to rdflib")
 
