@@ -43,6 +43,19 @@ class ProtocolError(Exception):
         self.status = status
 
 
+
+def _refusal(exc: Exception, failed: str) -> Response:
+    """The HTTP answer to a query or update that did not run: 400 for syntax (with the
+    parser's position), the guard's status for a refusal, 503 at the time limit, 500 when the
+    engine failed."""
+    if isinstance(exc, QuerySyntaxError):
+        return text_response(str(exc), 400)
+    if isinstance(exc, QueryRefused):
+        return text_response(str(exc), exc.status)
+    if isinstance(exc, QueryTimeout):
+        return text_response(str(exc), 503, **{"Retry-After": "10"})
+    return text_response(f"{failed}: {exc}", 500)
+
 def text_response(message: str, status: int, **headers: str) -> Response:
     response = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
     response.headers.update(headers)
@@ -159,14 +172,8 @@ def run_query(text: str) -> Response | str:
             named_graphs=_params("named-graph-uri"),
             base_iri=request.base_url,
         )
-    except QuerySyntaxError as exc:
-        return text_response(str(exc), 400)
-    except QueryRefused as exc:
-        return text_response(str(exc), exc.status)
-    except QueryTimeout as exc:
-        return text_response(str(exc), 503, **{"Retry-After": "10"})
-    except QueryFailed as exc:
-        return text_response(f"the query could not be answered: {exc}", 500)
+    except (QuerySyntaxError, QueryRefused, QueryTimeout, QueryFailed) as exc:
+        return _refusal(exc, "the query could not be answered")
     if key == "html":
         response = Response(_results_page(text, answer), mimetype="text/html")
     else:
@@ -234,14 +241,8 @@ def run_update(text: str) -> Response:
             using_named_graphs=_params("using-named-graph-uri"),
             base_iri=request.base_url,
         )
-    except QuerySyntaxError as exc:
-        return text_response(str(exc), 400)
-    except QueryRefused as exc:
-        return text_response(str(exc), exc.status)
-    except QueryTimeout as exc:
-        return text_response(str(exc), 503, **{"Retry-After": "10"})
-    except QueryFailed as exc:
-        return text_response(f"the update failed: {exc}", 500)
+    except (QuerySyntaxError, QueryRefused, QueryTimeout, QueryFailed) as exc:
+        return _refusal(exc, "the update failed")
     return text_response("update applied", 200)
 
 
