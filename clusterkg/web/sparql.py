@@ -43,7 +43,6 @@ class ProtocolError(Exception):
         self.status = status
 
 
-
 def _refusal(exc: Exception, failed: str) -> Response:
     """The HTTP answer to a query or update that did not run: 400 for syntax (with the
     parser's position), the guard's status for a refusal, 503 at the time limit, 500 when the
@@ -55,6 +54,7 @@ def _refusal(exc: Exception, failed: str) -> Response:
     if isinstance(exc, QueryTimeout):
         return text_response(str(exc), 503, **{"Retry-After": "10"})
     return text_response(f"{failed}: {exc}", 500)
+
 
 def text_response(message: str, status: int, **headers: str) -> Response:
     response = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
