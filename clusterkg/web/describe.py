@@ -109,16 +109,24 @@ def _n(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=XSD_INTEGER)
 
 
+class _Triples(list[ox.Triple]):
+    """The triples of a self-description, added with predicate IRIs given as strings."""
+
+    def add(
+        self,
+        sub: ox.NamedNode | ox.BlankNode,
+        pred: str,
+        obj: ox.NamedNode | ox.BlankNode | ox.Literal,
+    ) -> None:
+        self.append(ox.Triple(sub, ox.NamedNode(pred), obj))
+
+
 def void_triples(root: str, stats: Stats) -> list[ox.Triple]:
     """The VoID description of the dataset, served at ``/.well-known/void``."""
     s = settings()
     ds = ox.NamedNode(root + ".well-known/void#clusterkg")
-    t: list[ox.Triple] = []
-
-    def add(
-        sub: ox.NamedNode | ox.BlankNode, pred: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal
-    ) -> None:
-        t.append(ox.Triple(sub, ox.NamedNode(pred), obj))
+    t = _Triples()
+    add = t.add
 
     add(ds, RDF_TYPE.value, ox.NamedNode(VOID + "Dataset"))
     add(ds, DCT + "title", ox.Literal("clusterkg", language="en"))
@@ -170,12 +178,8 @@ def service_triples(root: str, stats: Stats) -> list[ox.Triple]:
     """The SPARQL 1.1 Service Description, served at ``/sparql`` when called with no query."""
     s = settings()
     svc = ox.NamedNode(root + "sparql#service")
-    t: list[ox.Triple] = []
-
-    def add(
-        sub: ox.NamedNode | ox.BlankNode, pred: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal
-    ) -> None:
-        t.append(ox.Triple(sub, ox.NamedNode(pred), obj))
+    t = _Triples()
+    add = t.add
 
     add(svc, RDF_TYPE.value, ox.NamedNode(SD + "Service"))
     add(svc, SD + "endpoint", ox.NamedNode(root + "sparql"))
